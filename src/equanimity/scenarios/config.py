@@ -115,6 +115,8 @@ class ScenarioConfig(BaseModel):
     #: ``anthropic/claude-...``, ``vllm/...``, ``openai-api/<service>/<model>``...
     model: str = "equanimity/smollm2"
     model_args: dict[str, Any] = Field(default_factory=dict)
+    #: Base URL for OpenAI-compatible / vLLM servers (else the provider's env variable).
+    model_base_url: str | None = None
     seed: int = 0
     turns: int = Field(default=8, ge=1, le=200)
     samples: int = Field(default=1, ge=1, le=10_000)
@@ -134,6 +136,11 @@ class ScenarioConfig(BaseModel):
     max_conversations: int = Field(default=64, ge=1)
     #: Concurrent model calls (Inspect's ``max_connections``); None = the provider's default.
     max_connections: int | None = Field(default=None, ge=1)
+    #: Retries per model call (Inspect backs off exponentially between them); a run whose
+    #: API stays down fails after these and resumes when re-run, instead of hanging.
+    max_retries: int = Field(default=6, ge=0)
+    #: Seconds before a model call (with its retries) is abandoned.
+    timeout: int | None = Field(default=600, ge=1)
 
     @field_validator("families", mode="before")
     @classmethod
