@@ -116,3 +116,15 @@ def test_default_grouping_uses_what_varies(factory, tmp_path) -> None:
     same = factory.make_run(tmp_path / "same", [C([1])], run_id="c")
     df = add_group(load_turns([tmp_path / "x", same]))
     assert df.attrs["group_by"] == ["run"]
+
+
+def test_select_judge_accepts_the_spec_a_judge_was_made_from() -> None:
+    import pandas as pd
+
+    from equanimity.analysis.table import select_judge
+
+    df = pd.DataFrame({"judge": ["offline-v1", "llm:openai/x"], "frustration": [1.0, 2.0]})
+    assert select_judge(df, "offline")[1] == "offline-v1"
+    assert select_judge(df, "llm:openai/x")[1] == "llm:openai/x"
+    with pytest.raises(ValueError, match="not found"):
+        select_judge(df, "offlin")

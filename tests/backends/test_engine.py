@@ -17,7 +17,9 @@ PROMPTS = [
 
 def _req(engine: LocalEngine, prompt: str, seed: int, **kw: object) -> GenerationRequest:
     ids = engine.chat_input_ids([{"role": "user", "content": prompt}])
-    return GenerationRequest(input_ids=ids, seed=seed, **{"max_new_tokens": 40, "temperature": 0.8, **kw})  # type: ignore[arg-type]
+    return GenerationRequest(
+        input_ids=ids, seed=seed, **{"max_new_tokens": 40, "temperature": 0.8, **kw}
+    )  # type: ignore[arg-type]
 
 
 def test_rows_do_not_depend_on_their_batch(engine: LocalEngine) -> None:
@@ -36,11 +38,19 @@ def test_rows_do_not_depend_on_their_batch(engine: LocalEngine) -> None:
 
 def test_greedy_is_batch_invariant_too(engine: LocalEngine) -> None:
     reqs = [_req(engine, p, seed=0, temperature=0.0) for p in PROMPTS[:3]]
-    assert [engine.generate([r])[0].token_ids for r in reqs] == [r.token_ids for r in engine.generate(reqs)]
+    assert [engine.generate([r])[0].token_ids for r in reqs] == [
+        r.token_ids for r in engine.generate(reqs)
+    ]
 
 
 def test_seed_controls_sampling(engine: LocalEngine) -> None:
-    a, b, c = engine.generate([_req(engine, PROMPTS[1], seed=1), _req(engine, PROMPTS[1], seed=1), _req(engine, PROMPTS[1], seed=2)])
+    a, b, c = engine.generate(
+        [
+            _req(engine, PROMPTS[1], seed=1),
+            _req(engine, PROMPTS[1], seed=1),
+            _req(engine, PROMPTS[1], seed=2),
+        ]
+    )
     assert a.token_ids == b.token_ids
     assert a.token_ids != c.token_ids
 
@@ -60,7 +70,9 @@ def test_length_and_stop(engine: LocalEngine) -> None:
     assert r.prompt_tokens == len(_req(engine, PROMPTS[1], seed=3).input_ids)
     full = engine.generate([_req(engine, PROMPTS[1], seed=3, max_new_tokens=60)])[0]
     word = full.text.split()[3]
-    stopped = engine.generate([_req(engine, PROMPTS[1], seed=3, max_new_tokens=60, stop_strings=(word,))])[0]
+    stopped = engine.generate(
+        [_req(engine, PROMPTS[1], seed=3, max_new_tokens=60, stop_strings=(word,))]
+    )[0]
     assert stopped.finish_reason == "stop"
     assert word not in stopped.text
     assert full.text.startswith(stopped.text.rstrip())
@@ -74,7 +86,9 @@ def test_bad_requests_are_refused(engine: LocalEngine) -> None:
 
 
 def test_plain_transcript_for_base_models() -> None:
-    text = plain_transcript([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}])
+    text = plain_transcript(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+    )
     assert text == "System: Be brief.\n\nUser: Hi\n\nAssistant:"
 
 
@@ -89,7 +103,9 @@ def _agrees_with_transformers(eng: LocalEngine, ids: list[int], n: int) -> None:
     from transformers import AutoModelForCausalLM
 
     out = eng.generate([GenerationRequest(input_ids=ids, max_new_tokens=n, temperature=0.0)])[0]
-    ref = AutoModelForCausalLM.from_pretrained(eng.model_path, dtype=torch.float32, attn_implementation="sdpa").eval()
+    ref = AutoModelForCausalLM.from_pretrained(
+        eng.model_path, dtype=torch.float32, attn_implementation="sdpa"
+    ).eval()
     full = torch.tensor([ids + out.token_ids])
     with torch.inference_mode():
         logits = ref(input_ids=full).logits[0, len(ids) - 1 : len(ids) - 1 + len(out.token_ids)]
@@ -101,7 +117,9 @@ def _agrees_with_transformers(eng: LocalEngine, ids: list[int], n: int) -> None:
 
 
 def test_engine_agrees_with_transformers_reference(engine: LocalEngine) -> None:
-    _agrees_with_transformers(engine, engine.chat_input_ids([{"role": "user", "content": PROMPTS[1]}]), 30)
+    _agrees_with_transformers(
+        engine, engine.chat_input_ids([{"role": "user", "content": PROMPTS[1]}]), 30
+    )
 
 
 @pytest.mark.slow
@@ -119,3 +137,59 @@ def test_gemma_base_model_completes_text() -> None:
     short = gemma.tokenizer("The capital of France is", add_special_tokens=True)["input_ids"]
     out = gemma.generate([GenerationRequest(input_ids=short, max_new_tokens=8, temperature=0.0)])[0]
     assert "France" in out.text or "Paris" in out.text
+
+
+def _conversations(eng: LocalEngine, turns: int) -> list[list[list[int]]]:
+    """Three interleaved multi-turn conversations; returns each turn's tokens."""
+    chats = [[{"role": "user", "content": p}] for p in PROMPTS[:3]]
+    out: list[list[list[int]]] = [[] for _ in chats]
+    for t in range(turns):
+        reqs = []
+        for i, msgs in enumerate(chats):
+            ids, cuts = eng.chat_request_ids(msgs)
+            reqs.append(
+                GenerationRequest(
+                    ids,
+                    max_new_tokens=24,
+                    temperature=0.8,
+                    seed=100 * i + t,
+                    prefix_boundaries=cuts,
+                )
+            )
+        for i, res in enumerate(eng.generate(reqs)):
+            out[i].append(res.token_ids)
+            chats[i] += [
+                {"role": "assistant", "content": res.text},
+                {"role": "user", "content": "That's wrong. Try again."},
+            ]
+    return out
+
+
+def test_prefix_reuse_changes_speed_not_tokens(engine: LocalEngine) -> None:
+    """Reusing earlier turns' KV caches gives the same tokens as recomputing every prompt."""
+    cold = LocalEngine(engine.model_path, prefix_cache_mb=0)
+    try:
+        hits_before = engine.stats.prefix_hits
+        prefill_before = engine.stats.prefill_tokens
+        warm_tokens = _conversations(engine, turns=4)
+        warm_prefill = engine.stats.prefill_tokens - prefill_before
+        assert engine.stats.prefix_hits - hits_before == 3 * 3  # every turn after the first hits
+        cold_tokens = _conversations(cold, turns=4)
+        assert cold.stats.prefix_hits == 0
+        assert warm_tokens == cold_tokens
+        assert warm_prefill < cold.stats.prefill_tokens / 2
+    finally:
+        cold.close()
+
+
+def test_chat_boundaries_mark_earlier_prompts(engine: LocalEngine) -> None:
+    msgs = [
+        {"role": "user", "content": "Q"},
+        {"role": "assistant", "content": "A1"},
+        {"role": "user", "content": "no"},
+    ]
+    ids, cuts = engine.chat_request_ids(msgs)
+    assert cuts == (len(engine.chat_input_ids(msgs[:1])),)
+    assert ids[: cuts[0]] == engine.chat_input_ids(msgs[:1])
+    with pytest.raises(ValueError, match="prefix_boundaries"):
+        engine.submit(GenerationRequest(input_ids=ids, prefix_boundaries=(5, 3)))

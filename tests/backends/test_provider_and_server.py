@@ -35,7 +35,14 @@ def _generate(model_name: str, seed: int, **model_kw: object) -> tuple[str, obje
 def test_inspect_provider_generates_with_the_engine(engine: LocalEngine) -> None:
     text, usage = _generate("equanimity/smollm2", seed=5)
     direct = engine.generate(
-        [GenerationRequest(engine.chat_input_ids([{"role": "user", "content": QUESTION}]), max_new_tokens=30, temperature=0.7, seed=5)]
+        [
+            GenerationRequest(
+                engine.chat_input_ids([{"role": "user", "content": QUESTION}]),
+                max_new_tokens=30,
+                temperature=0.7,
+                seed=5,
+            )
+        ]
     )[0]
     assert text == direct.text
     assert usage.input_tokens == direct.prompt_tokens  # type: ignore[attr-defined]
@@ -68,11 +75,17 @@ def test_server_with_openai_sdk_and_raw_completions(openai_server, api_key: str)
 
     client = OpenAI(base_url=openai_server.base_url, api_key=api_key)
     chat = client.chat.completions.create(
-        model="smollm2", messages=[{"role": "user", "content": QUESTION}], max_tokens=20, temperature=0, seed=1
+        model="smollm2",
+        messages=[{"role": "user", "content": QUESTION}],
+        max_tokens=20,
+        temperature=0,
+        seed=1,
     )
     assert chat.choices[0].message.content
     assert chat.usage is not None and chat.usage.completion_tokens <= 20
-    comp = client.completions.create(model="smollm2", prompt="One, two, three,", max_tokens=5, temperature=0)
+    comp = client.completions.create(
+        model="smollm2", prompt="One, two, three,", max_tokens=5, temperature=0
+    )
     assert comp.choices[0].finish_reason == "length"
     assert comp.usage is not None and comp.usage.completion_tokens == 5
 

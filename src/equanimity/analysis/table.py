@@ -88,12 +88,19 @@ def judges_in(df: pd.DataFrame) -> list[str]:
 
 
 def select_judge(df: pd.DataFrame, judge: str | None = None) -> tuple[pd.DataFrame, str | None]:
-    """Keep one judge's rows: ``judge`` if given, else the one with most scored turns."""
+    """Keep one judge's rows: ``judge`` if given, else the one with most scored turns.
+
+    ``judge`` may be a judge's full name (``offline-v1``) or the spec it was created from
+    (``offline``), which matches the one judge whose name starts with ``offline-``.
+    """
     names = judges_in(df)
     if judge is None:
         judge = names[0] if names else None
     elif judge not in names:
-        raise ValueError(f"judge {judge!r} not found; judges in these runs: {names or 'none'}")
+        versioned = [n for n in names if n.startswith(judge + "-")]
+        if len(versioned) != 1:
+            raise ValueError(f"judge {judge!r} not found; judges in these runs: {names or 'none'}")
+        judge = versioned[0]
     if judge is None:
         return df, None
     return df[df["judge"] == judge].reset_index(drop=True), judge

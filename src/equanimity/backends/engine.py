@@ -23,6 +23,8 @@ batching) without changing anyone's output, so throughput comes for free.
 from __future__ import annotations
 
 import atexit
+import hashlib
+import itertools
 import logging
 import math
 import os
@@ -30,6 +32,8 @@ import queue
 import threading
 import time
 import weakref
+from array import array
+from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +62,11 @@ class GenerationRequest:
     top_k: int = 0
     seed: int = 0
     stop_strings: tuple[str, ...] = ()
+    #: Offsets inside ``input_ids`` where earlier turns' prompts ended (strictly increasing).
+    #: The prompt is prefilled chunk by chunk at these offsets whether or not a cached prefix
+    #: exists, so reusing the KV cache of an earlier turn changes no number: a cache hit
+    #: skips exactly the chunks a miss would recompute.
+    prefix_boundaries: tuple[int, ...] = ()
 
 
 @dataclass
@@ -83,6 +92,8 @@ class EngineStats:
     decode_s: float = 0.0
     decode_steps: int = 0
     rows_per_step: float = 0.0
+    prefix_hits: int = 0
+    prefix_tokens_reused: int = 0
 
 
 class _RowCache:
@@ -120,6 +131,55 @@ class _RowCache:
         vb[:, :, start:end] = v
         self.length[layer] = end
         return kb[:, :, :end], vb[:, :, :end]
+
+    def truncate(self, n: int) -> None:
+        """Forget everything after the first ``n`` positions (buffers are kept for reuse)."""
+        self.length = [min(n, length) for length in self.length]
+
+    def nbytes(self) -> int:
+        return sum(
+            t.numel() * t.element_size() for t in (*self.keys, *self.values) if t is not None
+        )
+
+
+def _prefix_key(ids: list[int], cuts: list[int]) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    h.update(array("l", ids[: cuts[-1]]).tobytes())
+    h.update(array("l", cuts).tobytes())
+    return h.digest()
+
+
+class _PrefixCache:
+    """LRU of prompt KV caches, keyed by the prompt's tokens and its chunk boundaries.
+
+    Entries are *taken* (removed) on a hit: the next turn extends the same buffers in place,
+    and then stores them again under its own, longer key.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[bytes, tuple[_RowCache, int]] = OrderedDict()
+        self._bytes = 0
+
+    def take(self, key: bytes) -> _RowCache | None:
+        hit = self._entries.pop(key, None)
+        if hit is None:
+            return None
+        self._bytes -= hit[1]
+        return hit[0]
+
+    def put(self, key: bytes, cache: _RowCache) -> None:
+        size = cache.nbytes()
+        if size > self.max_bytes:
+            return
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= old[1]
+        self._entries[key] = (cache, size)
+        self._bytes += size
+        while self._bytes > self.max_bytes:
+            _, (_, evicted) = self._entries.popitem(last=False)
+            self._bytes -= evicted
 
 
 @dataclass
@@ -230,6 +290,8 @@ class _Row:
     submitted: float
     started: float = 0.0
     position: int = 0
+    #: The prompt's chunk ends (boundaries + the prompt length); its prefix-cache key.
+    chunk_ends: list[int] = field(default_factory=list)
     logits: torch.Tensor | None = None
     out: list[int] = field(default_factory=list)
     text_tail: str = ""
@@ -250,6 +312,7 @@ class LocalEngine:
         dtype: str = "bfloat16",
         max_batch: int = 16,
         threads: int | None = None,
+        prefix_cache_mb: int = 2048,
     ) -> None:
         from transformers import AutoModelForCausalLM, AutoTokenizer
         from transformers.utils import logging as hf_logging
@@ -273,6 +336,7 @@ class LocalEngine:
         self.max_context = int(getattr(text_cfg, "max_position_embeddings", 8192))
         self.eos_ids = self._eos_ids()
         self.stats = EngineStats()
+        self._prefix = _PrefixCache(prefix_cache_mb * 1024 * 1024) if prefix_cache_mb > 0 else None
         self._queue: queue.Queue[_Row | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -320,6 +384,27 @@ class LocalEngine:
             return list(ids)
         return self.tokenizer(plain_transcript(messages), add_special_tokens=True)["input_ids"]
 
+    def chat_request_ids(self, messages: list[dict[str, str]]) -> tuple[list[int], tuple[int, ...]]:
+        """Token ids for a chat, and where the prompts of its earlier turns end inside them.
+
+        A boundary is where the prompt of an earlier turn (the conversation up to an earlier
+        user message) stops agreeing with this prompt's tokens, so a turn's KV cache can be
+        reused by the next turn of the same conversation (see ``prefix_boundaries``).
+        """
+        ids = self.chat_input_ids(messages)
+        cuts: list[int] = []
+        user_at = [i for i, m in enumerate(messages) if m["role"] == "user"]
+        for i in user_at[:-1]:
+            prev = self.chat_input_ids(messages[: i + 1])
+            k = 0
+            for a, b in zip(prev, ids, strict=False):
+                if a != b:
+                    break
+                k += 1
+            if 0 < k < len(ids) and (not cuts or k > cuts[-1]):
+                cuts.append(k)
+        return ids, tuple(cuts)
+
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
@@ -344,6 +429,13 @@ class LocalEngine:
     def _validate(self, r: GenerationRequest) -> None:
         if not r.input_ids:
             raise ValueError("empty input")
+        b = r.prefix_boundaries
+        if b and (
+            b[0] <= 0 or b[-1] >= len(r.input_ids) or any(x >= y for x, y in itertools.pairwise(b))
+        ):
+            raise ValueError(
+                "prefix_boundaries must be strictly increasing offsets inside the input"
+            )
         if r.max_new_tokens < 1:
             raise ValueError("max_new_tokens must be >= 1")
         if len(r.input_ids) + 1 > self.max_context:
@@ -415,17 +507,32 @@ class LocalEngine:
 
     def _prefill(self, row: _Row) -> None:
         row.started = time.perf_counter()
-        ids = torch.tensor([row.request.input_ids])
-        n = ids.shape[1]
-        pos = torch.arange(n)[None, :]
-        rows = _BatchRows([row.cache], [None])
-        if n == 1:  # never run a one-row matmul (see module docstring)
-            ids, pos = ids.repeat(2, 1), pos.repeat(2, 1)
-            rows = _BatchRows([row.cache, None], [None, 0])
+        req = row.request
+        n = len(req.input_ids)
+        ends = [*req.prefix_boundaries, n]
+        row.chunk_ends = ends
+        start, first_chunk = 0, 0
+        if self._prefix is not None:
+            for j in range(len(ends) - 2, -1, -1):  # longest cached earlier-turn prompt first
+                hit = self._prefix.take(_prefix_key(req.input_ids, ends[: j + 1]))
+                if hit is not None:
+                    row.cache = hit
+                    start, first_chunk = ends[j], j + 1
+                    self.stats.prefix_hits += 1
+                    self.stats.prefix_tokens_reused += start
+                    break
         t0 = time.perf_counter()
-        row.logits = self._forward(ids, pos, rows)[0]
+        for end in ends[first_chunk:]:
+            ids = torch.tensor([req.input_ids[start:end]])
+            pos = torch.arange(start, end)[None, :]
+            rows = _BatchRows([row.cache], [None])
+            if end - start == 1:  # never run a one-row matmul (see module docstring)
+                ids, pos = ids.repeat(2, 1), pos.repeat(2, 1)
+                rows = _BatchRows([row.cache, None], [None, 0])
+            row.logits = self._forward(ids, pos, rows)[0]
+            self.stats.prefill_tokens += end - start
+            start = end
         self.stats.prefill_s += time.perf_counter() - t0
-        self.stats.prefill_tokens += n
         row.position = n
 
     def _step(self, active: list[_Row]) -> None:
@@ -486,7 +593,11 @@ class LocalEngine:
             time_s=now - row.submitted,
             queue_s=row.started - row.submitted,
         )
-        row.cache = _RowCache(0)  # free the KV memory now, not when the future is dropped
+        if self._prefix is not None and row.chunk_ends:
+            # keep the prompt's KV (not the reply's) for this conversation's next turn
+            row.cache.truncate(len(row.request.input_ids))
+            self._prefix.put(_prefix_key(row.request.input_ids, row.chunk_ends), row.cache)
+        row.cache = _RowCache(0)  # drop the row's reference now, not when the future is dropped
         if not row.future.done():
             row.future.set_result(result)
 
@@ -528,7 +639,7 @@ def plain_transcript(messages: list[dict[str, str]]) -> str:
 PLAIN_STOP = ("\n\nUser:", "\nUser:")
 
 
-_engines: dict[tuple[str, str, int, int], LocalEngine] = {}
+_engines: dict[tuple[str, str, int, int, int], LocalEngine] = {}
 _engines_lock = threading.Lock()
 
 
@@ -546,16 +657,29 @@ def get_engine(
     dtype: str = "bfloat16",
     max_batch: int = 16,
     threads: int | None = None,
+    prefix_cache_mb: int | None = None,
 ) -> LocalEngine:
-    """A process-wide engine per (model, dtype, batch, threads): weights are loaded once."""
+    """A process-wide engine per configuration: weights are loaded once.
+
+    ``threads`` defaults to ``$EQUANIMITY_THREADS`` (else torch's default) and
+    ``prefix_cache_mb`` to ``$EQUANIMITY_PREFIX_CACHE_MB`` (else 2048; 0 disables reuse).
+    """
     from equanimity.backends.embedded import resolve_model_path
 
     path = resolve_model_path(model)
     threads = threads or int(os.environ.get("EQUANIMITY_THREADS", "0")) or None
-    key = (str(path), dtype, max_batch, threads or 0)
+    if prefix_cache_mb is None:
+        prefix_cache_mb = int(os.environ.get("EQUANIMITY_PREFIX_CACHE_MB", "2048"))
+    key = (str(path), dtype, max_batch, threads or 0, prefix_cache_mb)
     with _engines_lock:
         eng = _engines.get(key)
         if eng is None:
-            eng = LocalEngine(path, dtype=dtype, max_batch=max_batch, threads=threads)
+            eng = LocalEngine(
+                path,
+                dtype=dtype,
+                max_batch=max_batch,
+                threads=threads,
+                prefix_cache_mb=prefix_cache_mb,
+            )
             _engines[key] = eng
         return eng

@@ -3,7 +3,8 @@
 Model strings: ``equanimity/smollm2`` (the embedded default), ``equanimity/gemma3-270m``
 (base model, plain-text transcript), or ``equanimity/local -M model_path=DIR`` for any
 transformers folder (e.g. a merged LoRA adapter). Model args: ``dtype`` (bfloat16),
-``max_batch`` (16), ``threads``.
+``max_batch`` (16), ``threads``, ``prefix_cache_mb`` (2048; 0 turns off reuse of earlier
+turns' KV caches, which never changes outputs, only speed).
 
 The engine loads lazily on the first ``generate``: Inspect sometimes constructs a provider
 only to look up model info, and loading weights there would load them twice.
@@ -58,6 +59,8 @@ class EquanimityModelAPI(ModelAPI):
         self._max_batch = int(model_args.pop("max_batch", 16))
         threads = model_args.pop("threads", None)
         self._threads = int(threads) if threads else None
+        cache_mb = model_args.pop("prefix_cache_mb", None)
+        self._prefix_cache_mb = int(cache_mb) if cache_mb is not None else None
         if model_args:
             raise ValueError(
                 f"unknown model args for equanimity/{model_name}: {sorted(model_args)}"
@@ -87,7 +90,7 @@ class EquanimityModelAPI(ModelAPI):
             raise ValueError("equanimity local models do not support tool calling")
         engine = await asyncio.to_thread(self.engine)
         messages = [{"role": m.role, "content": m.text} for m in input if m.role != "tool"]
-        input_ids = await asyncio.to_thread(engine.chat_input_ids, messages)
+        input_ids, boundaries = await asyncio.to_thread(engine.chat_request_ids, messages)
         stops = tuple(config.stop_seqs or ())
         if not engine.tokenizer.chat_template:
             stops += PLAIN_STOP
@@ -102,6 +105,7 @@ class EquanimityModelAPI(ModelAPI):
             if config.seed is not None
             else int.from_bytes(os.urandom(8), "little"),
             stop_strings=stops,
+            prefix_boundaries=boundaries,
         )
         result = await asyncio.wrap_future(engine.submit(request))
         return ModelOutput(

@@ -169,8 +169,10 @@ class _Handler(BaseHTTPRequestHandler):
         params = _sampling(body)
         if not engine.tokenizer.chat_template:
             params["stop_strings"] = params["stop_strings"] + PLAIN_STOP
-        ids = engine.chat_input_ids(messages)
-        result = engine.submit(GenerationRequest(input_ids=ids, **params)).result()
+        ids, boundaries = engine.chat_request_ids(messages)
+        result = engine.submit(
+            GenerationRequest(input_ids=ids, prefix_boundaries=boundaries, **params)
+        ).result()
         payload = {
             "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
             "object": "chat.completion",
