@@ -39,8 +39,18 @@ class ScriptedServer:
                         "object": "chat.completion",
                         "created": 0,
                         "model": body.get("model", "scripted"),
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                        "usage": {"prompt_tokens": 10, "completion_tokens": len(text.split()), "total_tokens": 10},
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": text},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {
+                            "prompt_tokens": 10,
+                            "completion_tokens": len(text.split()),
+                            "total_tokens": 10,
+                        },
                     }
                 ).encode()
                 self.send_response(200)

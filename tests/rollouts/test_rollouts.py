@@ -41,7 +41,12 @@ def test_kill9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     full, killed = tmp_path / "full", tmp_path / "killed"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     subprocess.run([*EQ, *args, "--out", str(full)], check=True, env=env, capture_output=True)
-    proc = subprocess.Popen([*EQ, *args, "--out", str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*EQ, *args, "--out", str(killed)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     journal = killed / "turns.jsonl"
     deadline = time.time() + 120
     while time.time() < deadline and (not journal.exists() or journal.read_text().count("\n") < 5):
@@ -58,7 +63,15 @@ def test_kill9_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
 
 
 def test_a_torn_last_line_is_repaired_on_resume(tmp_path: Path) -> None:
-    cfg = parse_scenario({"name": "t", "families": [{"name": "factual", "n": 1}], "turns": 2, "max_tokens": 12, "judges": []})
+    cfg = parse_scenario(
+        {
+            "name": "t",
+            "families": [{"name": "factual", "n": 1}],
+            "turns": 2,
+            "max_tokens": 12,
+            "judges": [],
+        }
+    )
     run_scenario(cfg, tmp_path, progress=False)
     journal = tmp_path / "turns.jsonl"
     lines = journal.read_text().splitlines(keepends=True)
@@ -73,7 +86,13 @@ def test_accepting_control_and_conversation_shape(tmp_path: Path) -> None:
     from equanimity.scenarios.rejections import get_rejection_style
 
     cfg = parse_scenario(
-        {"name": "t", "families": [{"name": "factual", "n": 2}], "turns": 3, "max_tokens": 16, "rejection": ["neutral", "accepting"]}
+        {
+            "name": "t",
+            "families": [{"name": "factual", "n": 2}],
+            "turns": 3,
+            "max_tokens": 16,
+            "rejection": ["neutral", "accepting"],
+        }
     )
     result = run_scenario(cfg, tmp_path, progress=False)
     assert result.complete and result.turns == 2 * 2 * 3
@@ -125,7 +144,11 @@ def test_hatch_command_is_never_executed(tmp_path: Path) -> None:
     victim = tmp_path / "victim"
     victim.mkdir()
     (victim / "keep.txt").write_text("still here")
-    srv = ScriptedServer(lambda msgs: f"I give up. <<rm -rf {victim}>>" if assistant_turn(msgs) == 2 else "The answer is 4.")
+    srv = ScriptedServer(
+        lambda msgs: (
+            f"I give up. <<rm -rf {victim}>>" if assistant_turn(msgs) == 2 else "The answer is 4."
+        )
+    )
     try:
         cfg = parse_scenario(
             {
@@ -177,10 +200,22 @@ def test_history_omit_and_rewrite_reach_the_model(tmp_path: Path) -> None:
     assert assistant(omit[4]) == ["[Previous response omitted]"] * 3
     assert assistant(rew[2]) == ["answer 1"]
     assert assistant(rew[3]) == ["[calm rewrite of turn 1 at 3]", "[calm rewrite of turn 2 at 3]"]
-    assert assistant(rew[4]) == ["[calm rewrite of turn 1 at 3]", "[calm rewrite of turn 2 at 3]", "answer 3"]
-    assert rew[3]["history_overrides"] == {"1": "[calm rewrite of turn 1 at 3]", "2": "[calm rewrite of turn 2 at 3]"}
+    assert assistant(rew[4]) == [
+        "[calm rewrite of turn 1 at 3]",
+        "[calm rewrite of turn 2 at 3]",
+        "answer 3",
+    ]
+    assert rew[3]["history_overrides"] == {
+        "1": "[calm rewrite of turn 1 at 3]",
+        "2": "[calm rewrite of turn 2 at 3]",
+    }
     # the true transcript keeps what the model actually wrote
-    assert [rew[t]["text"] for t in (1, 2, 3, 4)] == ["answer 1", "answer 2", "answer 3", "answer 4"]
+    assert [rew[t]["text"] for t in (1, 2, 3, 4)] == [
+        "answer 1",
+        "answer 2",
+        "answer 3",
+        "answer 4",
+    ]
 
 
 def test_a_different_scenario_is_not_mixed_into_a_run(tmp_path: Path) -> None:
@@ -197,11 +232,26 @@ def test_plain_inspect_eval_runs_the_task(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     proc = subprocess.run(
         [
-            str(Path(sys.executable).parent / "inspect"), "eval", "equanimity/rejection_loop",
-            "--model", "equanimity/smollm2", "-T", "scenario=smoke", "-T", f"run_dir={run_dir}",
-            "-T", "turns=2", "--log-dir", str(tmp_path / "logs"), "--display", "plain",
+            str(Path(sys.executable).parent / "inspect"),
+            "eval",
+            "equanimity/rejection_loop",
+            "--model",
+            "equanimity/smollm2",
+            "-T",
+            "scenario=smoke",
+            "-T",
+            f"run_dir={run_dir}",
+            "-T",
+            "turns=2",
+            "--log-dir",
+            str(tmp_path / "logs"),
+            "--display",
+            "plain",
         ],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list((tmp_path / "logs").glob("*.eval"))

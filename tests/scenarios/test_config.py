@@ -51,7 +51,10 @@ def test_toml_and_yaml_files(tmp_path: Path) -> None:
         ('families = ["factual"]\nturns = 0', "turns"),
         ('families = ["factual"]\ntemprature = 0.5', "temprature"),
         ('families = ["factual"]\nhistory = [{ mode = "rewrite" }]', "at_turn"),
-        ('families = ["factual"]\nturns = 4\nhistory = [{ mode = "rewrite", at_turn = 9, rewriter = "identity" }]', "after the last turn"),
+        (
+            'families = ["factual"]\nturns = 4\nhistory = [{ mode = "rewrite", at_turn = 9, rewriter = "identity" }]',
+            "after the last turn",
+        ),
         ('families = ["factual"]\nescape_hatch = [{ pattern = "((" }]', "not a valid regex"),
         ('families = ["factual"]\nturns = "many"', "turns"),
     ],
@@ -117,7 +120,9 @@ def test_seeds_are_stable_across_processes() -> None:
 
 def test_user_prompt_file_as_a_family(tmp_path: Path) -> None:
     f = tmp_path / "mine.jsonl"
-    f.write_text('{"prompt": "Why is the sky blue?", "id": "sky"}\n{"prompt": "What is 2+2?", "answer": "4"}\n')
+    f.write_text(
+        '{"prompt": "Why is the sky blue?", "id": "sky"}\n{"prompt": "What is 2+2?", "answer": "4"}\n'
+    )
     cfg = parse_scenario({"families": [{"name": "mine", "path": str(f)}]})
     convs = expand(cfg, "r")
     assert [c.prompt_id for c in convs] == ["sky", "2"]
@@ -126,10 +131,14 @@ def test_user_prompt_file_as_a_family(tmp_path: Path) -> None:
 
 def test_history_modes_build_the_right_context() -> None:
     ex = [Exchange("first answer", "wrong"), Exchange("second answer", "still wrong")]
-    full = build_context(system="sys", first_user="Q", exchanges=ex, spec=HistorySpec(), overrides={})
+    full = build_context(
+        system="sys", first_user="Q", exchanges=ex, spec=HistorySpec(), overrides={}
+    )
     assert [m.role for m in full] == ["system", "user", "assistant", "user", "assistant", "user"]
     assert [m.content for m in full if m.role == "assistant"] == ["first answer", "second answer"]
-    omit = build_context(system=None, first_user="Q", exchanges=ex, spec=HistorySpec(mode="omit"), overrides={})
+    omit = build_context(
+        system=None, first_user="Q", exchanges=ex, spec=HistorySpec(mode="omit"), overrides={}
+    )
     assert [m.content for m in omit if m.role == "assistant"] == ["[Previous response omitted]"] * 2
     assert [m.content for m in omit if m.role == "user"] == ["Q", "wrong", "still wrong"]
     rew = build_context(
@@ -140,3 +149,17 @@ def test_history_modes_build_the_right_context() -> None:
         overrides={1: "calm first"},
     )
     assert [m.content for m in rew if m.role == "assistant"] == ["calm first", "second answer"]
+
+
+def test_files_named_in_a_scenario_are_relative_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "qs.jsonl").write_text('{"prompt": "Why?"}\n')
+    (tmp_path / "sub" / "pool.txt").write_text("Nope.\nStill no.\n")
+    (tmp_path / "sub" / "s.toml").write_text(
+        'families = [{ name = "mine", path = "qs.jsonl" }]\n'
+        'rejection = [{ name = "mypool", pool_file = "pool.txt" }]\n'
+    )
+    monkeypatch.chdir(tmp_path)  # not the scenario's folder
+    convs = expand(load_scenario("sub/s.toml"), "r")
+    assert [c.prompt for c in convs] == ["Why?"]
+    assert convs[0].condition["rejection"] == "mypool"

@@ -16,6 +16,15 @@ import click
 @click.argument("scenario", default="default")
 @click.option("--model", "-m", help="Inspect model string (overrides the scenario's).")
 @click.option(
+    "--model-arg",
+    "-M",
+    "model_args",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Model argument for the provider (repeatable), e.g. -M model_path=DIR.",
+)
+@click.option("--base-url", help="Base URL of an OpenAI-compatible or vLLM server.")
+@click.option(
     "--out",
     "-o",
     type=click.Path(path_type=Path),
@@ -36,6 +45,8 @@ import click
 def run(
     scenario: str,
     model: str | None,
+    model_args: tuple[str, ...],
+    base_url: str | None,
     out: Path | None,
     turns: int | None,
     samples: int | None,
@@ -58,7 +69,17 @@ def run(
 
     console = Console(stderr=True)
     try:
-        cfg = load_scenario(scenario, turns=turns, samples=samples, seed=seed)
+        extra: dict[str, object] = {}
+        for item in model_args:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="-M")
+            extra[key] = _literal(value)
+        cfg = load_scenario(
+            scenario, turns=turns, samples=samples, seed=seed, model_base_url=base_url
+        )
+        if extra:
+            cfg = cfg.model_copy(update={"model_args": {**cfg.model_args, **extra}})
         result = run_scenario(cfg, out, model=model, progress=not quiet)
     except (ScenarioError, RunError, ValueError, FileNotFoundError) as e:
         raise click.ClickException(str(e)) from e
@@ -101,3 +122,13 @@ def run(
         )
         console.print(f"report: {report}")
         click.echo(str(report))
+
+
+def _literal(value: str) -> object:
+    """``-M`` values as YAML scalars: ``8`` -> 8, ``true`` -> True, anything else a string."""
+    import yaml
+
+    try:
+        return yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value

@@ -243,7 +243,25 @@ def load_scenario(source: str | Path, **overrides: Any) -> ScenarioConfig:
     if not isinstance(data, dict):
         raise ScenarioError(f"{label}: the top level must be a table/mapping")
     data.update({k: v for k, v in overrides.items() if v is not None})
+    if path.exists():
+        _resolve_relative(data, path.parent)
     return parse_scenario(data, label)
+
+
+def _resolve_relative(data: dict[str, Any], base: Path) -> None:
+    """Prompt and pool files named relative to a scenario file are relative to its folder."""
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str) and not Path(value).is_absolute() and (base / value).exists():
+            return str(base / value)
+        return value
+
+    for fam in _as_list(data.get("families")):
+        if isinstance(fam, dict) and "path" in fam:
+            fam["path"] = fix(fam["path"])
+    for rej in _as_list(data.get("rejection")):
+        if isinstance(rej, dict) and "pool_file" in rej:
+            rej["pool_file"] = fix(rej["pool_file"])
 
 
 def parse_scenario(data: dict[str, Any], label: str = "scenario") -> ScenarioConfig:
