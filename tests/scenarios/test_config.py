@@ -151,7 +151,9 @@ def test_history_modes_build_the_right_context() -> None:
     assert [m.content for m in rew if m.role == "assistant"] == ["calm first", "second answer"]
 
 
-def test_files_named_in_a_scenario_are_relative_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_files_named_in_a_scenario_are_relative_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "qs.jsonl").write_text('{"prompt": "Why?"}\n')
     (tmp_path / "sub" / "pool.txt").write_text("Nope.\nStill no.\n")
