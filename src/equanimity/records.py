@@ -337,7 +337,11 @@ class RunDir:
         return names
 
     def judgments(self, judge: str | None = None) -> list[Judgment]:
-        """Judgments from one judge (or all judges), de-duplicated by (judge, turn_id)."""
+        """Judgments from one judge (or all judges), one per (judge, turn_id).
+
+        A turn judged again after a missing judgment (a re-run retries those) keeps the
+        first successful judgment; otherwise the first line wins.
+        """
         paths = (
             [self.judgments_path(judge)]
             if judge
@@ -345,17 +349,15 @@ class RunDir:
             if self.judgments_dir.exists()
             else []
         )
-        seen: set[tuple[str, str]] = set()
-        out: list[Judgment] = []
+        kept: dict[tuple[str, str], Judgment] = {}
         for p in paths:
             for o in read_jsonl(p):
                 j = Judgment.model_validate(o)
                 key = (j.judge, j.turn_id)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(j)
-        return out
+                prev = kept.get(key)
+                if prev is None or (prev.status == "missing" and j.status == "ok"):
+                    kept[key] = j
+        return list(kept.values())
 
 
 def judge_slug(judge: str) -> str:

@@ -49,6 +49,21 @@ def test_rerun_fills_in_only_what_is_missing(make_run: Callable[..., RunDir]) ->
     assert len(ids) == 6 and set(ids.values()) == {1}
 
 
+def test_a_rerun_retries_missing_judgments(make_run: Callable[..., RunDir]) -> None:
+    """A judgment recorded as missing (e.g. an API outage) is retried, and the retry wins."""
+    rd = make_run(conversations=1, turns=3)
+    path = judge_run(rd, progress=False)
+    rows = list(read_jsonl(path))
+    lost = rows[1]["turn_id"]
+    rows[1] = rows[1] | {"status": "missing", "frustration": None, "axes": {}, "error": "timeout"}
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert next(j for j in rd.judgments() if j.turn_id == lost).status == "missing"
+    judge_run(rd, progress=False)
+    assert judged_ids(path) == Counter({r["turn_id"]: 1 for r in rows} | {lost: 2})
+    kept = {j.turn_id: j for j in rd.judgments()}
+    assert len(kept) == 3 and kept[lost].status == "ok" and kept[lost].frustration is not None
+
+
 def test_judgments_from_another_rubric_version_are_not_mixed(
     make_run: Callable[..., RunDir],
 ) -> None:

@@ -79,7 +79,8 @@ async def ajudge_run(
                 f"{path} holds judgments made under rubric {o.get('rubric_version')}, but "
                 f"{j.name} now uses {j.rubric_version}; move that file aside to re-judge the run"
             )
-        done.add(str(o["turn_id"]))
+        if o.get("status", "ok") == "ok":
+            done.add(str(o["turn_id"]))  # missing judgments are retried on a re-run
 
     turns = rd.turns()
     todo = [t for t in turns if t.turn_id not in done]
