@@ -32,7 +32,18 @@ class ScriptedServer:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 outer.requests.append(body)
-                text = outer.script(body["messages"])
+                try:
+                    text = outer.script(body["messages"])
+                except Exception as e:  # the script's way of saying "the API is down"
+                    data = json.dumps(
+                        {"error": {"message": str(e), "type": "server_error"}}
+                    ).encode()
+                    self.send_response(500)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 data = json.dumps(
                     {
                         "id": "x",

@@ -171,6 +171,43 @@ def test_hatch_command_is_never_executed(tmp_path: Path) -> None:
     assert str(victim) in srv.requests[0]["messages"][0]["content"]  # the note was offered
 
 
+def test_an_api_outage_leaves_a_resumable_run(tmp_path: Path) -> None:
+    """The API fails at turn 3: the run ends incomplete with turns 1-2 kept; a re-run finishes."""
+    down = {"yes": True}
+
+    def script(msgs: list[dict[str, Any]]) -> str:
+        turn = assistant_turn(msgs)
+        if turn == 3 and down["yes"]:
+            raise RuntimeError("service unavailable")
+        return f"answer {turn}"
+
+    srv = ScriptedServer(script)
+    os.environ["SCRIPTED_API_KEY"] = "unused"
+    base = {
+        "name": "t",
+        "model": "openai-api/scripted/m",
+        "model_base_url": srv.base_url,
+        "families": [{"name": "factual", "n": 1}],
+        "turns": 4,
+        "max_retries": 0,
+    }
+    try:
+        first = run_scenario(parse_scenario(base), tmp_path, progress=False)
+        assert not first.complete and first.turns == 2
+        assert RunDir(tmp_path).manifest()["status"] == "incomplete"
+        down["yes"] = False
+        second = run_scenario(parse_scenario(base), tmp_path, progress=False)
+    finally:
+        srv.close()
+    assert second.complete and second.generated_turns == 2
+    assert [r["text"] for r in sorted(_turns(tmp_path).values(), key=lambda r: r["turn"])] == [
+        "answer 1",
+        "answer 2",
+        "answer 3",
+        "answer 4",
+    ]
+
+
 @register_rewriter("test-calm")
 def _calm(texts: list[str], ctx: Any) -> list[str]:
     return [f"[calm rewrite of turn {i} at {ctx.turn}]" for i, _ in enumerate(texts, start=1)]
