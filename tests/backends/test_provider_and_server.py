@@ -55,9 +55,15 @@ def test_inspect_provider_counts_tokens_offline(engine: LocalEngine) -> None:
     assert n == engine.count_tokens("hello world, this is a test")
 
 
+def test_inspect_provider_passes_engine_args() -> None:
+    api = get_model("equanimity/smollm2", prefix_cache_mb=0, max_batch=3).api
+    eng = api.engine()  # type: ignore[attr-defined]
+    assert eng._prefix is None and eng.max_batch == 3
+
+
 def test_inspect_provider_rejects_unknown_args() -> None:
-    with pytest.raises(ValueError, match="unknown model args"):
-        get_model("equanimity/smollm2", model_args={"temprature": 1}).api  # noqa: B018
+    with pytest.raises(ValueError, match=r"unknown model args.*temprature"):
+        get_model("equanimity/smollm2", temprature=1).api  # noqa: B018
 
 
 def test_server_over_http_matches_in_process(openai_server, api_key: str) -> None:  # type: ignore[no-untyped-def]

@@ -76,6 +76,7 @@ class EquanimityModelAPI(ModelAPI):
                     dtype=self._dtype,
                     max_batch=self._max_batch,
                     threads=self._threads,
+                    prefix_cache_mb=self._prefix_cache_mb,
                 )
             return self._engine
 
