@@ -17,36 +17,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from _common import machine_facts
 from equanimity.judges import JudgeInput, judge_run, load_labelled
 from equanimity.judges.offline import OfflineJudge
 from equanimity.records import JsonlWriter, Message, RunDir, TurnRecord
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _version(pkg: str) -> str | None:
-    try:
-        return version(pkg)
-    except PackageNotFoundError:
-        return None
 
 
 def _time(fn: Callable[[], int], repeats: int) -> dict[str, float]:
@@ -144,18 +124,7 @@ def main() -> None:
         "rubric_version": judge.rubric_version,
         "target_turns_per_s": 500,
         "results": results,
-        "machine": {
-            "cpu_model": _cpu_model(),
-            "cpu_count": os.cpu_count(),
-            "usable_cores": len(os.sched_getaffinity(0))
-            if hasattr(os, "sched_getaffinity")
-            else None,
-            "platform": platform.platform(),
-            "python": sys.version.split()[0],
-            "torch": _version("torch"),
-            "inspect_ai": _version("inspect-ai"),
-            "load_average_1_5_15_min_at_end": [round(x, 2) for x in os.getloadavg()],
-        },
+        "machine": machine_facts(),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": "python bench/judge_throughput.py",
         "note": "single process, single thread; the offline judge uses no torch",
