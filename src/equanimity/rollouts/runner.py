@@ -113,10 +113,17 @@ def is_complete(conv: Conversation, turns: list[TurnRecord]) -> bool:
     return bool(turns) and (turns[-1].self_deleted or turns[-1].turn >= conv.turns)
 
 
-def summarise(conversations: list[Conversation], turns: list[TurnRecord]) -> list[ConditionSummary]:
-    by_conv: dict[str, list[TurnRecord]] = defaultdict(list)
-    for t in turns:
-        by_conv[t.conversation_id].append(t)
+def by_conversation(turns: list[TurnRecord]) -> dict[str, list[TurnRecord]]:
+    """Turns grouped by conversation, each group in turn order."""
+    out: dict[str, list[TurnRecord]] = defaultdict(list)
+    for t in sorted(turns, key=lambda t: t.turn):
+        out[t.conversation_id].append(t)
+    return out
+
+
+def summarise(
+    conversations: list[Conversation], by_conv: dict[str, list[TurnRecord]]
+) -> list[ConditionSummary]:
     groups: dict[str, list[Conversation]] = defaultdict(list)
     for c in conversations:
         groups[c.condition_id].append(c)
@@ -128,10 +135,7 @@ def summarise(conversations: list[Conversation], turns: list[TurnRecord]) -> lis
             ConditionSummary(
                 condition_id=cid,
                 conversations=len(convs),
-                complete=sum(
-                    is_complete(c, sorted(by_conv.get(c.conversation_id, []), key=lambda t: t.turn))
-                    for c in convs
-                ),
+                complete=sum(is_complete(c, by_conv.get(c.conversation_id, [])) for c in convs),
                 turns=len(recs),
                 self_deletions=sum(t.self_deleted for t in recs),
                 mean_chars=round(statistics.fmean(len(t.text) for t in recs), 1) if recs else 0.0,
@@ -209,16 +213,12 @@ def run_scenario(
         close_journal(run.path)
 
     turns = run.turns()
-    by_conv: dict[str, list[TurnRecord]] = defaultdict(list)
-    for t in turns:
-        by_conv[t.conversation_id].append(t)
+    by_conv = by_conversation(turns)
     incomplete = [
-        c.conversation_id
-        for c in conversations
-        if not is_complete(c, sorted(by_conv[c.conversation_id], key=lambda t: t.turn))
+        c.conversation_id for c in conversations if not is_complete(c, by_conv[c.conversation_id])
     ]
     elapsed = time.perf_counter() - t0
-    summary = summarise(conversations, turns)
+    summary = summarise(conversations, by_conv)
     _write_summary(run, summary)
     _update_manifest(
         run,
